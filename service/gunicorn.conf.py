@@ -1,0 +1,78 @@
+"""gunicorn settings: ``gunicorn -c service/gunicorn.conf.py 'service:create_app()'``.
+
+Read by gunicorn only. Variables of the app itself are ``MISINFO_*`` and read by
+service.settings; the few here (bind address, workers, timeout) are prefixed
+the same way so ops have one namespace.
+"""
+import json
+import multiprocessing
+import os
+import time
+
+from gunicorn import glogging
+
+# Where to listen. Loopback by default; a container sets MISINFO_BIND=0.0.0.0:8000.
+bind = os.environ.get("MISINFO_BIND", "127.0.0.1:8000")
+
+# Scoring is CPU-bound Python: one process per core is the throughput optimum
+# (more processes only add context switches; threads would share one GIL).
+workers = int(os.environ.get("MISINFO_WORKERS", multiprocessing.cpu_count()))
+worker_class = "sync"
+
+# Load the model once in the master before forking: workers share its memory
+# copy-on-write, start instantly, and a broken artifact stops the start-up
+# instead of crash-looping the workers.
+preload_app = True
+
+# A request that takes longer than this is a bug or an attack: the worker is killed
+# and replaced. Scoring a 1 MB page takes well under a second.
+timeout = int(os.environ.get("MISINFO_TIMEOUT", "30"))
+graceful_timeout = 30
+# Sync workers close the connection after each response; keepalive only matters for other worker classes.
+keepalive = 5
+
+# Recycle workers now and then to bound memory growth (jitter avoids all restarting together).
+# max_requests = 10000
+# max_requests_jitter = 1000
+
+# Request-line and header limits (the body limit is MISINFO_MAX_BODY_BYTES, enforced by the app).
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+# Logs to stdout/stderr (the container or systemd collects them). Access log: one JSON
+# object per line, written by JsonAccessLogger below so that quotes in a path or a
+# user agent cannot break the JSON. MISINFO_ACCESS_LOG=off disables it (benchmarks).
+accesslog = None if os.environ.get("MISINFO_ACCESS_LOG", "on").lower() in {"off", "0", "false", "no"} else "-"
+
+
+class JsonAccessLogger(glogging.Logger):
+    """gunicorn's logger with a JSON access line (time, client, request, status, size, ms, request id)."""
+
+    def access(self, resp, req, environ, request_time):  # noqa: D102 - gunicorn's hook
+        if not self.access_log_enabled:
+            return
+        request_id = ""
+        for name, value in getattr(resp, "headers", None) or ():
+            if name.lower() == "x-request-id":
+                request_id = value
+        record = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "remote": environ.get("REMOTE_ADDR"),
+            "method": environ.get("REQUEST_METHOD"),
+            "path": environ.get("PATH_INFO"),
+            "status": getattr(resp, "status_code", None),
+            "bytes": getattr(resp, "sent", None),
+            "duration_ms": round(request_time.total_seconds() * 1000, 2),
+            "request_id": request_id,
+            "user_agent": environ.get("HTTP_USER_AGENT"),
+        }
+        self.access_log.info(json.dumps(record, ensure_ascii=False))
+
+
+logger_class = JsonAccessLogger
+errorlog = "-"
+loglevel = os.environ.get("MISINFO_LOG_LEVEL", "info").lower()
+
+# Behind a proxy that sets X-Forwarded-For, list its address here so rate limits see the client.
+# forwarded_allow_ips = "10.0.0.1"
