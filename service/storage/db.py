@@ -46,9 +46,6 @@ def make_engine(url: str, *, timeout: float = 2.0) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": timeout})
 
         @event.listens_for(engine, "connect")
@@ -106,6 +103,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (creating the SQLite file if needed)."""
     config = _alembic_config()
     if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         with _sqlite_file_lock(engine), engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
