@@ -52,6 +52,8 @@ class Settings:
     #: Refuse to start without a model (True) or start and answer 503 on /ready (False).
     model_required: bool = True
     database_url: str = "sqlite:///var/misinfo.sqlite3"
+    #: Seconds a review write may wait for a locked/unreachable database before it is spooled.
+    database_timeout: float = 2.0
     #: API-key auth; ``MISINFO_AUTH=off`` makes every caller an anonymous admin (local use only).
     auth: bool = True
     api_keys: tuple[ApiKey, ...] = ()
@@ -182,6 +184,7 @@ _ENV: dict[str, Callable[[str], Any]] = {
     "model_path": _parse_optional_str,
     "model_required": _parse_bool,
     "database_url": str,
+    "database_timeout": float,
     "auth": _parse_bool,
     "api_keys": parse_inline_keys,
     "api_keys_file": _parse_optional_str,
