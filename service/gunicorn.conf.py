@@ -7,9 +7,30 @@ the same way so ops have one namespace.
 import json
 import multiprocessing
 import os
+import tempfile
 import time
 
 from gunicorn import glogging
+
+
+def _fresh_metrics_dir():
+    """Prometheus multiprocess mode (service/observability.py): each process writes its
+    counters to files in PROMETHEUS_MULTIPROC_DIR and /metrics adds them up. Set here,
+    before the preloaded app imports prometheus_client; emptied once per master (stale
+    files of an earlier run would add up), not when SIGHUP re-reads this file."""
+    if os.environ.get("MISINFO_METRICS_DIR_OWNER") == str(os.getpid()):
+        return
+    directory = os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"misinfo-metrics-{os.getpid()}")
+    )
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.unlink(os.path.join(directory, name))
+    os.environ["MISINFO_METRICS_DIR_OWNER"] = str(os.getpid())
+
+
+_fresh_metrics_dir()
 
 # Where to listen. Loopback by default; a container sets MISINFO_BIND=0.0.0.0:8000.
 bind = os.environ.get("MISINFO_BIND", "127.0.0.1:8000")
@@ -76,3 +97,25 @@ loglevel = os.environ.get("MISINFO_LOG_LEVEL", "info").lower()
 
 # Behind a proxy that sets X-Forwarded-For, list its address here so rate limits see the client.
 # forwarded_allow_ips = "10.0.0.1"
+
+
+# --- hooks (owner: production readiness; service/reload.py, service/observability.py) ---
+def on_reload(server):
+    """Master, on SIGHUP, before forking new workers: check and swap in the model artifact."""
+    from service.reload import gunicorn_on_reload
+
+    gunicorn_on_reload(server)
+
+
+def post_worker_init(worker):
+    """Worker: remember the master, which POST /admin/reload signals."""
+    from service.reload import gunicorn_post_worker_init
+
+    gunicorn_post_worker_init(worker)
+
+
+def child_exit(server, worker):
+    """Master: drop a dead worker's live gauges from /metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
