@@ -38,11 +38,14 @@ log = logging.getLogger(__name__)
 BLUEPRINTS: tuple[str, ...] = (
     "service.meta:bp",
     "service.scoring:bp",
+    "service.ops:bp",
 )
 
 #: Start-up hooks, one line per concern: "module:function" called as function(app, settings)
 #: after the core is set up and before the blueprints are registered (metrics, storage, ...).
-INIT_HOOKS: tuple[str, ...] = ()
+INIT_HOOKS: tuple[str, ...] = (
+    "service.observability:init_app",
+)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
@@ -54,9 +57,9 @@ def _resolve(target: str) -> Any:
 
 def load_model(settings: Settings) -> Scorer | None:
     """Load and smoke-test the model; None (logged) if it fails and the model is optional."""
-    from model import load_scorer  # imported here: importing `service` must stay cheap
-
     try:
+        from model import load_scorer  # imported here: importing `service` must stay cheap
+
         scorer = load_scorer(settings.model_path) if settings.model_path else load_scorer()
         scorer.smoke_test()
     except Exception:

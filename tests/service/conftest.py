@@ -114,3 +114,91 @@ SAMPLE_PARAGRAPHS: list[ParagraphSpec] = [
 def sample_paragraphs() -> list[ParagraphSpec]:
     return list(SAMPLE_PARAGRAPHS)
 # --- end review storage fixtures ------------------------------------------------------------
+
+
+# --- API fixtures (owner: REST API) ------------------------------------------------------------
+from flask import Flask  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+
+#: Raw test keys per role (made up for the tests; the service only ever sees their hashes).
+API_KEYS: dict[str, str] = {
+    "test-scorer-key": "scorer",
+    "test-moderator-key": "moderator",
+    "test-admin-key": "admin",
+}
+
+
+@pytest.fixture
+def make_app(scorer: Any) -> Callable[..., Flask]:
+    """Build an app on test settings (no environment), with the tiny ``scorer`` unless given one.
+
+    ``make_app(auth=True, rate_limit="2/minute")`` — any Settings field as a keyword.
+    """
+    from service import create_app
+    from service.settings import Settings
+
+    def _make(*, model: Any = scorer, **overrides: Any) -> Flask:
+        values: dict[str, Any] = {"auth": False, "rate_limit": "100000/minute", **overrides}
+        app = create_app(Settings.from_env({}, **values), scorer=model)
+        app.config["TESTING"] = True
+        return app
+
+    return _make
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """Auth off, generous rate limit: for contract tests."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def auth_app(make_app: Callable[..., Flask]) -> Flask:
+    """Auth on with one key per role (see API_KEYS)."""
+    return make_app(auth=True, api_keys=dict(API_KEYS))
+
+
+@pytest.fixture
+def auth_client(auth_app: Flask) -> FlaskClient:
+    return auth_app.test_client()
+
+
+def _bearer(role: str) -> dict[str, str]:
+    key = next(k for k, r in API_KEYS.items() if r == role)
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _assert_error_shape(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The house error envelope, as JSON, with the given status (and code)."""
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert set(error) == {"status", "code", "message", "details"}
+    assert error["status"] == status
+    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["details"], dict)
+    if code is not None:
+        assert error["code"] == code, error
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and "<html" not in text.lower()
+    return error
+
+
+@pytest.fixture
+def bearer() -> Callable[[str], dict[str, str]]:
+    """``bearer("moderator")`` → the Authorization header of that role's test key."""
+    return _bearer
+
+
+@pytest.fixture
+def error_shape() -> Callable[..., dict[str, Any]]:
+    """``error_shape(response, 422, "validation_error")`` asserts the house error envelope."""
+    return _assert_error_shape
+# --- end API fixtures ----------------------------------------------------------------------------

@@ -1,0 +1,38 @@
+"""Per-key rate limits with Retry-After, body size and the limits' scope."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+ARTICLE = {"title": "Harga BBM naik"}
+
+
+def test_each_key_has_its_own_budget(make_app: Callable[..., Flask]) -> None:
+    client = make_app(auth=True, api_keys={"key-one": "scorer", "key-two": "scorer"}, rate_limit="2/minute").test_client()
+    one, two = ({"Authorization": f"Bearer {k}"} for k in ("key-one", "key-two"))
+    assert [client.post("/score", json=ARTICLE, headers=one).status_code for _ in range(3)] == [200, 200, 429]
+    assert client.post("/score", json=ARTICLE, headers=two).status_code == 200
+
+
+def test_meta_endpoints_are_not_rate_limited(make_app: Callable[..., Flask]) -> None:
+    client = make_app(rate_limit="1/minute").test_client()
+    assert client.post("/score", json=ARTICLE).status_code == 200
+    assert {client.get("/health").status_code for _ in range(5)} == {200}
+    assert client.get("/ready").status_code == 200
+
+
+def test_rate_limit_can_be_switched_off(make_app: Callable[..., Flask]) -> None:
+    client = make_app(rate_limit="1/minute", rate_limit_enabled=False).test_client()
+    assert {client.post("/score", json=ARTICLE).status_code for _ in range(3)} == {200}
+
+
+def test_default_body_limit_is_one_megabyte(
+    make_app: Callable[..., Flask], error_shape: Callable[..., dict[str, Any]]
+) -> None:
+    client = make_app().test_client()
+    response = client.post("/score", json={"text": "a" * 1_000_100})
+    error = error_shape(response, 413, "payload_too_large")
+    assert error["details"]["max_body_bytes"] == 1_000_000
+    assert client.post("/score", json={"title": "t", "text": "kata " * 1000}).status_code == 200
