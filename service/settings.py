@@ -70,6 +70,8 @@ class Settings:
     review_all_flagged: bool = False
     spool_dir: str = "var/spool"
     log_level: str = "INFO"
+    #: One JSON object per log line with the request id (off: the stdlib default format, for a terminal).
+    log_json: bool = True
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
 
     @classmethod
@@ -197,5 +199,6 @@ _ENV: dict[str, Callable[[str], Any]] = {
     "review_all_flagged": _parse_bool,
     "spool_dir": str,
     "log_level": lambda raw: raw.strip().upper(),
+    "log_json": _parse_bool,
     "secret_key": str,
 }
