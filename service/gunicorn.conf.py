@@ -40,6 +40,10 @@ bind = os.environ.get("MISINFO_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("MISINFO_WORKERS", multiprocessing.cpu_count()))
 worker_class = "sync"
 
+# gunicorn ≥ 24 opens a control socket at one per-user path: two instances on a host
+# (tests, benchmarks, blue/green) would fight over it, and nothing here uses it.
+control_socket_disable = True
+
 # Load the model once in the master before forking: workers share its memory
 # copy-on-write, start instantly, and a broken artifact stops the start-up
 # instead of crash-looping the workers.
