@@ -39,12 +39,15 @@ BLUEPRINTS: tuple[str, ...] = (
     "service.meta:bp",
     "service.scoring:bp",
     "service.ops:bp",
+    "service.review:bp",
+    "service.review:page_bp",
 )
 
 #: Start-up hooks, one line per concern: "module:function" called as function(app, settings)
 #: after the core is set up and before the blueprints are registered (metrics, storage, ...).
 INIT_HOOKS: tuple[str, ...] = (
     "service.observability:init_app",
+    "service.review:init_review",
 )
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")

@@ -52,8 +52,7 @@ class DurableSpool:
     """Append-only JSONL segments in ``directory``; see the module docstring."""
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
-        self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory = Path(directory)  # created on the first append: most processes never spool
         self._lock = threading.Lock()
         self._handle: IO[str] | None = None
         self._seq = 0
@@ -70,6 +69,7 @@ class DurableSpool:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         with self._lock:
             if self._handle is None:
+                self.directory.mkdir(parents=True, exist_ok=True)
                 self._handle = open(self.directory / self._segment_name(), "a", encoding="utf-8")
                 _fsync_dir(self.directory)
             self._handle.write(line)

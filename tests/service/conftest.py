@@ -129,7 +129,7 @@ API_KEYS: dict[str, str] = {
 
 
 @pytest.fixture
-def make_app(scorer: Any) -> Callable[..., Flask]:
+def make_app(scorer: Any, tmp_path: Any) -> Callable[..., Flask]:
     """Build an app on test settings (no environment), with the tiny ``scorer`` unless given one.
 
     ``make_app(auth=True, rate_limit="2/minute")`` — any Settings field as a keyword.
@@ -138,7 +138,14 @@ def make_app(scorer: Any) -> Callable[..., Flask]:
     from service.settings import Settings
 
     def _make(*, model: Any = scorer, **overrides: Any) -> Flask:
-        values: dict[str, Any] = {"auth": False, "rate_limit": "100000/minute", **overrides}
+        values: dict[str, Any] = {
+            "auth": False,
+            "rate_limit": "100000/minute",
+            # review storage in the test's own directory, never ./var of the checkout
+            "database_url": f"sqlite:///{tmp_path / 'review.db'}",
+            "spool_dir": str(tmp_path / "spool"),
+            **overrides,
+        }
         app = create_app(Settings.from_env({}, **values), scorer=model)
         app.config["TESTING"] = True
         return app
