@@ -25,7 +25,7 @@ FROM python:3.11-slim-bookworm
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PORT=8000 \
+    MISINFO_BIND=0.0.0.0:8000 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/misinfo-metrics \
     MISINFO_DATABASE_URL=sqlite:////var/lib/misinfo/misinfo.sqlite3 \
     MISINFO_SPOOL_DIR=/var/lib/misinfo/spool
@@ -39,6 +39,6 @@ WORKDIR /var/lib/misinfo
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8000'), timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request; port = os.environ.get('MISINFO_BIND', ':8000').rsplit(':', 1)[1]; urllib.request.urlopen(f'http://127.0.0.1:{port}/health', timeout=4)"]
 ENTRYPOINT ["gunicorn", "--config", "/etc/misinfo/gunicorn.conf.py"]
 CMD ["service:create_app()"]
