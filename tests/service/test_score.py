@@ -203,8 +203,9 @@ def test_review_request_goes_to_the_sink(app: Flask) -> None:
     assert len(result.paragraphs) == len(body["paragraphs"])
 
 
-def test_review_without_storage_says_so(client: Any) -> None:
-    body = client.post("/score", json={"text": TEXT, "options": {"review": True}}).get_json()
+def test_review_without_storage_says_so(app: Flask) -> None:
+    app.extensions["misinfo"]["review_sink"] = None
+    body = app.test_client().post("/score", json={"text": TEXT, "options": {"review": True}}).get_json()
     assert body["review"]["stored"] == 0
     assert body["review"]["available"] is False
 
