@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..auth import require_role
 from ..errors import ApiError, error_response, json_body
 from ..openapi import doc
-from ..storage import ReviewSink, ReviewStore
+from ..storage import ReviewSink, ReviewStore, StorageUnavailableError
 from ..storage import repository as repo
 from .schemas import (
     ReviewAuditPageSchema,
@@ -49,11 +49,15 @@ def actor() -> str:
     return principal.name if principal is not None else "anonymous"
 
 
-@bp.errorhandler(SQLAlchemyError)
-def _storage_down(exc: SQLAlchemyError) -> Response:
+def storage_down(exc: Exception) -> Response:
+    """Handler of both blueprints: the database is down or locked → 503, in the house shape."""
     current_app.logger.warning("review storage error: %s", exc)
     return error_response(503, "review_storage_unavailable", "the review database is unavailable; retry later",
                           headers={"Retry-After": "5"})
+
+
+bp.register_error_handler(SQLAlchemyError, storage_down)
+bp.register_error_handler(StorageUnavailableError, storage_down)
 
 
 def _query(schema: Any) -> dict[str, Any]:

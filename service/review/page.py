@@ -26,6 +26,7 @@ from flask import (
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms.validators import ValidationError as CsrfError
 
 from model.types import PARAGRAPH_SIGNALS
@@ -36,7 +37,8 @@ from ..openapi import doc
 from ..settings import ROLES
 from ..storage import repository as repo
 from ..storage.models import STATUSES, QueueItem
-from .api import store
+from ..storage import StorageUnavailableError
+from .api import storage_down, store
 from .highlight import highlight
 from .schemas import ReviewListQuerySchema
 
@@ -48,6 +50,9 @@ page_bp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
+
+page_bp.register_error_handler(SQLAlchemyError, storage_down)
+page_bp.register_error_handler(StorageUnavailableError, storage_down)
 
 SESSION_KEY = "moderator"
 PUBLIC_ENDPOINTS = {"moderate.login", "moderate.static"}

@@ -7,6 +7,6 @@ from __future__ import annotations
 from .db import make_engine, migrate
 from .sink import ReviewSink
 from .spool import DurableSpool
-from .store import ReviewStore
+from .store import ReviewStore, StorageUnavailableError
 
-__all__ = ["DurableSpool", "ReviewSink", "ReviewStore", "make_engine", "migrate"]
+__all__ = ["DurableSpool", "ReviewSink", "ReviewStore", "StorageUnavailableError", "make_engine", "migrate"]

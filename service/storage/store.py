@@ -18,6 +18,10 @@ from .db import make_engine, migrate, session_factory
 log = logging.getLogger(__name__)
 
 
+class StorageUnavailableError(RuntimeError):
+    """The review database cannot be opened (path unusable, server absent, ...)."""
+
+
 class ReviewStore:
     """Engine + session factory for the review tables; migrates on first use."""
 
@@ -34,7 +38,10 @@ class ReviewStore:
             return
         with self._schema_lock:
             if not self._schema_ready:
-                migrate(self.engine)
+                try:
+                    migrate(self.engine)
+                except OSError as exc:  # e.g. the SQLite directory cannot be created
+                    raise StorageUnavailableError(f"review database unavailable: {exc}") from exc
                 self._schema_ready = True
 
     def try_ensure_schema(self) -> bool:
