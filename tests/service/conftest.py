@@ -462,4 +462,16 @@ class Hammer:
 @pytest.fixture
 def hammer() -> Callable[..., Hammer]:
     return Hammer
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., Any]:
+    """``wait_for(predicate, timeout)``: poll until truthy, fail after the timeout."""
+    return wait_until
+
+
+@pytest.fixture
+def http() -> Callable[..., tuple[int, dict[str, str], bytes]]:
+    """``http(base, method, path, body=None, headers=None)`` on a fresh loopback connection."""
+    return http_call
 # --- end ops fixtures ---------------------------------------------------------------------------
