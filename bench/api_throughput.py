@@ -27,7 +27,6 @@ import http.client
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -35,6 +34,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -56,7 +56,8 @@ class Figures:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def load_payloads(kind: str) -> list[bytes]:
@@ -86,7 +87,7 @@ def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def saturate(port: int, payloads: list[bytes], concurrency: int, count: int, max_seconds: float) -> Figures:
@@ -177,7 +178,7 @@ class Server:
             stderr=subprocess.PIPE,
         )
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Self:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -218,7 +219,7 @@ def main() -> None:
     payloads = load_payloads(args.payload)
     sizes = [len(p) for p in payloads]
 
-    results: dict[str, tuple[Figures, Figures | None]] = {}
+    results: dict[str, tuple[Figures, Figures]] = {}
     service_rate = 0.0
     for label, app in (("service", args.app), ("echo", args.echo_app)):
         with Server(app, args.workers, {}) as server:
@@ -235,7 +236,6 @@ def main() -> None:
     )
     print(f"{'':8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} | at {service_rate / 2:.0f} req/s: {'p50 ms':>7} {'p99 ms':>7}")
     for label, (full, half) in results.items():
-        assert half is not None
         print(
             f"{label:8} {full.rps:8.1f} {full.p50_ms:8.2f} {full.p99_ms:8.2f} {full.errors + half.errors:7d} |"
             f"{'':15} {half.p50_ms:7.2f} {half.p99_ms:7.2f}"
@@ -243,7 +243,7 @@ def main() -> None:
     service, echo = results["service"][0], results["echo"][0]
     ratio = service.rps / echo.rps if echo.rps else float("nan")
     print(f"throughput ratio service/echo: {ratio:.1%} (goal >= 70%)")
-    print(f"service p99 at half its max rate: {results['service'][1].p99_ms:.2f} ms (goal <= 25 ms)")  # type: ignore[union-attr]
+    print(f"service p99 at half its max rate: {results['service'][1].p99_ms:.2f} ms (goal <= 25 ms)")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from .settings import Settings
 if TYPE_CHECKING:
     from model import Scorer
 
-__all__ = ["create_app", "Settings"]
+__all__ = ["Settings", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,8 @@ def _resolve(target: str) -> Any:
 def load_model(settings: Settings) -> Scorer | None:
     """Load and smoke-test the model; None (logged) if it fails and the model is optional."""
     try:
-        from model import load_scorer  # imported here: importing `service` must stay cheap
+        # imported here: importing `service` must stay cheap
+        from model import load_scorer
 
         scorer = load_scorer(settings.model_path) if settings.model_path else load_scorer()
         scorer.smoke_test()

@@ -18,7 +18,12 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
-from model.errors import AmbiguousInputError, EmptyArticleError, InputError, InputTooLargeError
+from model.errors import (
+    AmbiguousInputError,
+    EmptyArticleError,
+    InputError,
+    InputTooLargeError,
+)
 
 from .scorer_holder import ModelUnavailableError
 

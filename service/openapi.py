@@ -152,8 +152,7 @@ def render_docs(spec: Mapping[str, Any]) -> str:
                 f"{escape(mt)}: {escape(_ref_name(body.get('schema', {})))}" for mt, body in request.items()
             )
             responses = ", ".join(
-                f"{escape(code)} {escape(_ref_name(next(iter(r.get('content', {}).values()), {}).get('schema', {})) or r.get('description', ''))}"
-                for code, r in op.get("responses", {}).items()
+                f"{escape(code)} {escape(_response_label(r))}" for code, r in op.get("responses", {}).items()
             )
             auth = "bearer" if op.get("security") else "none"
             desc = escape(op.get("description") or "").replace("\n\n", "<br>")
@@ -180,6 +179,15 @@ code.m{{font-weight:bold}}pre{{background:#f6f6f6;padding:.6rem;overflow:auto}}
 <tbody>{''.join(rows)}</tbody></table>
 <h2>Schemas</h2>{schemas}
 </body></html>"""
+
+
+def _response_label(response: Mapping[str, Any]) -> str:
+    """Schema name of a response, else its description."""
+    for media in response.get("content", {}).values():
+        name = _ref_name(media.get("schema", {}))
+        if name:
+            return name
+    return str(response.get("description", ""))
 
 
 def _ref_name(schema: Mapping[str, Any]) -> str:

@@ -20,7 +20,7 @@ LEVELS = ("low", "medium", "high")
 class ClientId(fields.Field):
     """The caller's own article id: a string (≤ 256 chars) or an integer, echoed back unchanged."""
 
-    default_error_messages = {"invalid": "must be a string of at most 256 characters or an integer"}
+    default_error_messages = {"invalid": "must be a string of at most 256 characters or an integer"}  # noqa: RUF012 - marshmallow API
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, (str, int)):

@@ -15,7 +15,12 @@ from ..errors import ApiError, error_body, input_error_details, json_body
 from ..limits import rate_limited
 from ..openapi import doc
 from ..scorer_holder import ModelUnavailableError
-from .schemas import BatchRequestSchema, BatchResponseSchema, ScoreRequestSchema, ScoreResponseSchema
+from .schemas import (
+    BatchRequestSchema,
+    BatchResponseSchema,
+    ScoreRequestSchema,
+    ScoreResponseSchema,
+)
 from .service import fix_offsets, review, score_payload, to_response
 
 log = logging.getLogger(__name__)
@@ -109,7 +114,7 @@ def score_batch() -> Response:
             results.append(exc.to_dict())
         except ModelUnavailableError:
             raise
-        except Exception:  # noqa: BLE001 - one crashing article must not fail the others
+        except Exception:  # one crashing article must not fail the others
             log.exception("article %s of batch %s crashed the scorer", index, g.request_id)
             results.append(error_body(500, "internal_error", "internal error while scoring this article", {"item_id": item_id}))
     return jsonify({"request_id": g.request_id, "results": results})
