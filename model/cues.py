@@ -18,6 +18,7 @@ from typing import Any
 #: or a lone quotation mark.
 TOKEN_PATTERN = re.compile(r"[^\W_]+(?:['’\-.][^\W_]+)*|[“”\"«»„‟‘’']")
 QUOTE_CHARS = frozenset("“”\"«»„‟‘’'")
+_HAS_DIGIT = re.compile(r"\d").search
 #: Prefix cues (`word*`) are indexed by this many leading characters.
 PREFIX_KEY = 4
 CLASS_TOKENS = ("<NAME>", "<NUM>", "<Q>")
@@ -77,11 +78,12 @@ class Lexicon:
 
 def _parse_cue(text: str, group: str, signal: str, language: str) -> Cue:
     tokens = tuple(t if t in CLASS_TOKENS else t.lower().replace("’", "'") for t in text.split())
-    anchors = [i for i, t in enumerate(tokens) if t not in CLASS_TOKENS]
-    if not anchors:
-        # A cue made only of a class token (<NUM>) is anchored on the class itself.
-        anchors = [0]
-    return Cue(text=text, group=group, signal=signal, feature=f"{signal}:{language}:{text}", tokens=tokens, anchor=anchors[0])
+    literals = [i for i, t in enumerate(tokens) if t not in CLASS_TOKENS]
+    # Anchor on the longest literal word: long words are rare, so few cues are tried per token
+    # ("dalam keterangan resmi" is looked up at "keterangan", not at every "dalam").
+    # A cue made only of a class token (<NUM>) is anchored on the class itself.
+    anchor = max(literals, key=lambda i: len(tokens[i].rstrip("*"))) if literals else 0
+    return Cue(text=text, group=group, signal=signal, feature=f"{signal}:{language}:{text}", tokens=tokens, anchor=anchor)
 
 
 @lru_cache(maxsize=None)
@@ -154,7 +156,7 @@ class CueMatcher:
         if pattern == "<NAME>":
             return first_char.isupper()
         if pattern == "<NUM>":
-            return not word.isalpha() and any(ch.isdigit() for ch in word)
+            return not word.isalpha() and _HAS_DIGIT(word) is not None
         if pattern == "<Q>":
             return len(word) == 1 and word in QUOTE_CHARS
         if pattern.endswith("*"):
@@ -174,7 +176,7 @@ class CueMatcher:
             if stems:
                 candidates.extend(cue for stem, cue in stems if word.startswith(stem))
             if not word.isalpha():
-                if num_cues and any(ch.isdigit() for ch in word):
+                if num_cues and _HAS_DIGIT(word) is not None:
                     candidates.extend(num_cues)
                 elif quote_cues and len(word) == 1 and word in QUOTE_CHARS:
                     candidates.extend(quote_cues)
