@@ -56,11 +56,11 @@ class ArticleRow(Base):
 class QueueItem(Base):
     """A flagged paragraph waiting for, or carrying, a moderator's verdict."""
 
-    __tablename__ = "review_items"
+    __tablename__ = "queue_items"
     __table_args__ = (
-        UniqueConstraint("article_id", "paragraph_index", name="uq_review_items_article_paragraph"),
-        Index("ix_review_items_status_id", "status", "id"),
-        Index("ix_review_items_status_risk", "status", "risk", "id"),
+        UniqueConstraint("article_id", "paragraph_index", name="uq_queue_items_article_paragraph"),
+        Index("ix_queue_items_status_id", "status", "id"),
+        Index("ix_queue_items_status_risk", "status", "risk", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -97,7 +97,7 @@ class ItemSignal(Base):
 
     __tablename__ = "review_item_signals"
 
-    item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("queue_items.id"), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
     item: Mapped[QueueItem] = relationship(back_populates="signal_rows")
@@ -109,7 +109,7 @@ class AuditEvent(Base):
     __tablename__ = "review_audit"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id"), nullable=False, index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("queue_items.id"), nullable=False, index=True)
     action: Mapped[str] = mapped_column(String(32), nullable=False)  # created | rescored | verdict
     actor: Mapped[str] = mapped_column(String(256), nullable=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -49,9 +49,9 @@ def test_migrations_reach_head_and_match_the_models(review_store):
 
 def test_downgrade_then_upgrade_round_trips(review_store):
     db.downgrade(review_store.engine, "base")
-    assert "review_items" not in inspect(review_store.engine).get_table_names()
+    assert "queue_items" not in inspect(review_store.engine).get_table_names()
     db.migrate(review_store.engine)
-    assert {"review_articles", "review_items", "review_audit"} <= set(inspect(review_store.engine).get_table_names())
+    assert {"review_articles", "queue_items", "review_audit"} <= set(inspect(review_store.engine).get_table_names())
 
 
 def test_sqlite_file_is_created_on_first_use(tmp_path):

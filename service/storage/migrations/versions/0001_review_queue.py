@@ -34,7 +34,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_review_articles_client_id", "review_articles", ["client_id"])
     op.create_table(
-        "review_items",
+        "queue_items",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("article_id", sa.Integer(), sa.ForeignKey("review_articles.id"), nullable=False),
         sa.Column("paragraph_index", sa.Integer(), nullable=False),
@@ -55,20 +55,20 @@ def upgrade() -> None:
         sa.Column("verdict", sa.String(16)),
         sa.Column("corrected_signals", sa.JSON()),
         sa.Column("note", sa.Text()),
-        sa.UniqueConstraint("article_id", "paragraph_index", name="uq_review_items_article_paragraph"),
+        sa.UniqueConstraint("article_id", "paragraph_index", name="uq_queue_items_article_paragraph"),
     )
-    op.create_index("ix_review_items_status_id", "review_items", ["status", "id"])
-    op.create_index("ix_review_items_status_risk", "review_items", ["status", "risk", "id"])
+    op.create_index("ix_queue_items_status_id", "queue_items", ["status", "id"])
+    op.create_index("ix_queue_items_status_risk", "queue_items", ["status", "risk", "id"])
     op.create_table(
         "review_item_signals",
-        sa.Column("item_id", sa.Integer(), sa.ForeignKey("review_items.id"), primary_key=True),
+        sa.Column("item_id", sa.Integer(), sa.ForeignKey("queue_items.id"), primary_key=True),
         sa.Column("name", sa.String(64), primary_key=True),
     )
     op.create_index("ix_review_item_signals_name", "review_item_signals", ["name"])
     op.create_table(
         "review_audit",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("item_id", sa.Integer(), sa.ForeignKey("review_items.id"), nullable=False),
+        sa.Column("item_id", sa.Integer(), sa.ForeignKey("queue_items.id"), nullable=False),
         sa.Column("action", sa.String(32), nullable=False),
         sa.Column("actor", sa.String(256), nullable=False),
         sa.Column("at", TZ, nullable=False),
@@ -80,5 +80,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("review_audit")
     op.drop_table("review_item_signals")
-    op.drop_table("review_items")
+    op.drop_table("queue_items")
     op.drop_table("review_articles")
