@@ -74,6 +74,14 @@ accesslog = None if os.environ.get("MISINFO_ACCESS_LOG", "on").lower() in {"off"
 class JsonAccessLogger(glogging.Logger):
     """gunicorn's logger with a JSON access line (time, client, request, status, size, ms, request id)."""
 
+    def setup(self, cfg):
+        """Also give gunicorn's own lines (boot, worker exits, timeouts) the JSON shape; gunicorn
+        rebuilds these handlers at start and on every SIGHUP, hence here."""
+        super().setup(cfg)
+        from service.observability import json_gunicorn_error_log
+
+        json_gunicorn_error_log()
+
     def access(self, resp, req, environ, request_time):  # noqa: D102 - gunicorn's hook
         if not self.access_log_enabled:
             return

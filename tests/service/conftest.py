@@ -249,7 +249,7 @@ def error_shape() -> Callable[..., dict[str, Any]]:
 
 # --- ops fixtures (owner: production readiness) ------------------------------------------------
 import copy
-import http.client
+import http.client as _http_client
 import json as _json
 import signal
 import socket
@@ -285,7 +285,7 @@ def http_call(base: str, method: str, path: str, body: Any = None, headers: dict
               timeout: float = 15.0) -> tuple[int, dict[str, str], bytes]:
     """One request on a fresh loopback connection: (status, headers, body)."""
     host, port = base.removeprefix("http://").rsplit(":", 1)
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    conn = _http_client.HTTPConnection(host, int(port), timeout=timeout)
     try:
         data = body if isinstance(body, bytes) or body is None else _json.dumps(body).encode()
         conn.request(method, path, body=data, headers={"Content-Type": "application/json", **(headers or {})})
@@ -375,7 +375,7 @@ class GunicornServer:
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
-        self.proc.send_signal(signal.SIGTERM)
+        self.proc.send_signal(signal.SIGINT)  # quick shutdown: the test is over
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
