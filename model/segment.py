@@ -86,6 +86,8 @@ def segment_html(html: str) -> list[Segment]:
     """
     _check_size(len(html))
     tree = LexborHTMLParser(html)
+    # Removed up front, not only skipped by the walk: a paragraph's text() would include them.
+    tree.strip_tags(list(DROPPED_TAGS))
     root = tree.body if tree.body is not None else tree.root
     if root is None:
         return []
