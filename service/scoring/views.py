@@ -21,7 +21,7 @@ from .schemas import (
     ScoreRequestSchema,
     ScoreResponseSchema,
 )
-from .service import fix_offsets, review, score_payload, to_response
+from .service import render_response, review, score_payload
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,6 @@ def _batch_schema(max_batch: int) -> BatchRequestSchema:
     return BatchRequestSchema(max_batch=max_batch)
 
 
-@functools.lru_cache(maxsize=1)
-def _response_schema() -> ScoreResponseSchema:
-    return ScoreResponseSchema()
-
-
 def _ext() -> dict[str, Any]:
     return current_app.extensions["misinfo"]  # type: ignore[no-any-return]
 
@@ -54,8 +49,7 @@ def _score_one(scorer: Any, raw: Any, request_id: str) -> dict[str, Any]:
     payload = _request_schema(settings.max_paragraphs).load(raw)
     result = score_payload(scorer, payload, settings)
     status = review(ext.get("review_sink"), payload, result, settings)
-    body = _response_schema().dump(to_response(result, payload, request_id, status))
-    return fix_offsets(body, payload)
+    return render_response(result, payload, request_id, status)
 
 
 def _batch_cost() -> int:

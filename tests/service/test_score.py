@@ -224,3 +224,27 @@ def test_review_all_flagged_stores_without_the_option(make_app: Callable[..., Fl
     app.extensions["misinfo"]["review_sink"] = sink
     body = app.test_client().post("/score", json={"text": TEXT}).get_json()
     assert bool(sink.calls) is body["article"]["flagged"]
+
+
+# --- the fast renderer stays identical to the schema ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("payload", "review_status"),
+    [
+        ({"title": "Heboh! Harga BBM naik lagi?", "text": TEXT, "id": 3, "url": "https://example.test/a"}, None),
+        ({"html": HTML}, {"stored": 2, "deferred": False}),
+        ({"paragraphs": PARAGRAPHS, "options": {"explain": False}}, None),
+        ({"title": "Harga BBM naik"}, None),
+    ],
+    ids=["text", "html", "paragraphs-no-explain", "title-only"],
+)
+def test_render_equals_the_schema_dump(scorer: Any, payload: dict[str, Any], review_status: Any) -> None:
+    from service.scoring.schemas import ScoreRequestSchema, ScoreResponseSchema
+    from service.scoring.service import fix_offsets, render_response, to_article, to_response
+
+    loaded = ScoreRequestSchema().load(payload)
+    result = scorer.score(to_article(loaded), explain=loaded["options"]["explain"])
+    expected = fix_offsets(ScoreResponseSchema().dump(to_response(result, loaded, "rid", review_status)), loaded)
+    assert render_response(result, loaded, "rid", review_status) == expected
+    assert list(render_response(result, loaded, "rid", review_status)) == list(expected)  # same field order
