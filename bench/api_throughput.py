@@ -207,6 +207,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--app", default="service:create_app()", help="the service's gunicorn app")
     parser.add_argument("--echo-app", default="bench.echo_app:create_app()")
+    parser.add_argument("--model-path", default=None, help="MISINFO_MODEL_PATH (default: the bundled model)")
     parser.add_argument("--payload", choices=("article", "headline"), default="article")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--concurrency", type=int, default=None, help="client threads (default 2 × workers)")
@@ -222,7 +223,8 @@ def main() -> None:
     results: dict[str, tuple[Figures, Figures]] = {}
     service_rate = 0.0
     for label, app in (("service", args.app), ("echo", args.echo_app)):
-        with Server(app, args.workers, {}) as server:
+        extra = {"MISINFO_MODEL_PATH": args.model_path} if args.model_path else {}
+        with Server(app, args.workers, extra) as server:
             saturate(server.port, payloads, concurrency, args.warmup, 30)
             full = saturate(server.port, payloads, concurrency, args.requests, args.seconds)
             if label == "service":

@@ -241,7 +241,12 @@ def test_review_all_flagged_stores_without_the_option(make_app: Callable[..., Fl
 )
 def test_render_equals_the_schema_dump(scorer: Any, payload: dict[str, Any], review_status: Any) -> None:
     from service.scoring.schemas import ScoreRequestSchema, ScoreResponseSchema
-    from service.scoring.service import fix_offsets, render_response, to_article, to_response
+    from service.scoring.service import (
+        fix_offsets,
+        render_response,
+        to_article,
+        to_response,
+    )
 
     loaded = ScoreRequestSchema().load(payload)
     result = scorer.score(to_article(loaded), explain=loaded["options"]["explain"])
