@@ -125,6 +125,7 @@ def json_body() -> Any:
             {"content_type": request.mimetype or None},
         )
     try:
+        _check_streamed_size()
         return request.get_json()
     except RequestEntityTooLarge:
         raise
@@ -132,6 +133,16 @@ def json_body() -> Any:
         raise ApiError(400, "invalid_json", "the body is not valid JSON (UTF-8)") from exc
     except RecursionError as exc:  # absurdly deep nesting
         raise ApiError(400, "invalid_json", "the JSON body is nested too deeply") from exc
+
+
+def _check_streamed_size() -> None:
+    """413 for a chunked body over the limit (werkzeug would silently cut it at the limit)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.content_length is not None or limit is None:
+        return  # a declared length is checked by werkzeug before reading
+    if len(request.get_data(cache=True)) >= limit:
+        request.stream.read(1)  # werkzeug's LimitedStream raises RequestEntityTooLarge here
+        raise RequestEntityTooLarge()
 
 
 def _handle_api_error(exc: ApiError) -> Response:

@@ -36,3 +36,24 @@ def test_default_body_limit_is_one_megabyte(
     error = error_shape(response, 413, "payload_too_large")
     assert error["details"]["max_body_bytes"] == 1_000_000
     assert client.post("/score", json={"title": "t", "text": "kata " * 1000}).status_code == 200
+
+
+def test_a_chunked_body_over_the_limit_is_413_not_truncated(
+    make_app: Callable[..., Flask], error_shape: Callable[..., dict[str, Any]]
+) -> None:
+    """gunicorn passes chunked bodies without Content-Length; werkzeug would cut them at the limit."""
+    import io
+
+    app = make_app(max_body_bytes=1000)
+    small = b'{"title": "Harga BBM naik"}'
+    big = b'{"title": "Harga BBM naik", "text": "' + b"a" * 2000 + b'"}'
+    client = app.test_client()
+    for body, status in ((small, 200), (big, 413)):
+        response = client.post(
+            "/score",
+            content_type="application/json",
+            environ_overrides={"wsgi.input_terminated": True, "wsgi.input": io.BytesIO(body)},
+            headers={"Transfer-Encoding": "chunked"},
+        )
+        assert response.status_code == status, response.get_json()
+    error_shape(response, 413, "payload_too_large")
