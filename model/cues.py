@@ -21,7 +21,9 @@ QUOTE_CHARS = frozenset("“”\"«»„‟‘’'")
 _HAS_DIGIT = re.compile(r"\d").search
 #: Prefix cues (`word*`) are indexed by this many leading characters.
 PREFIX_KEY = 4
-CLASS_TOKENS = ("<NAME>", "<NUM>", "<Q>")
+CLASS_TOKENS = ("<NAME>", "<NUM>", "<Q>", "<WEB>")
+#: Endings that make a dotted token a web address (<WEB>).
+WEB_ENDINGS = (".com", ".id", ".net", ".org", ".co", ".io", ".news", ".info", ".tv", ".me", ".uk", ".us")
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ class CueMatcher:
                 self._class.setdefault(key, []).append(cue)
             elif key.endswith("*"):
                 stem = key[:-1]
-                if len(stem) < PREFIX_KEY:
+                if len(stem) < PREFIX_KEY:  # only the anchor needs a long prefix: it is the look-up key
                     raise ValueError(f"prefix cue {cue.text!r} needs at least {PREFIX_KEY} letters before '*'")
                 self._prefix.setdefault(stem[:PREFIX_KEY], []).append((stem, cue))
             else:
@@ -159,6 +161,8 @@ class CueMatcher:
             return not word.isalpha() and _HAS_DIGIT(word) is not None
         if pattern == "<Q>":
             return len(word) == 1 and word in QUOTE_CHARS
+        if pattern == "<WEB>":
+            return "." in word and word.endswith(WEB_ENDINGS)
         if pattern.endswith("*"):
             return word.startswith(pattern[:-1])
         return word == pattern or self._base(word) == pattern
@@ -167,6 +171,7 @@ class CueMatcher:
         exact, prefix = self._exact, self._prefix
         num_cues = self._class.get("<NUM>", ())
         quote_cues = self._class.get("<Q>", ())
+        web_cues = self._class.get("<WEB>", ())
         matches: list[Match] = []
         n = len(words)
         for i, word in enumerate(words):
@@ -180,6 +185,8 @@ class CueMatcher:
                     candidates.extend(num_cues)
                 elif quote_cues and len(word) == 1 and word in QUOTE_CHARS:
                     candidates.extend(quote_cues)
+                elif web_cues and "." in word and word.endswith(WEB_ENDINGS):
+                    candidates.extend(web_cues)
             if not candidates:
                 continue
             for cue in candidates:

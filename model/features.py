@@ -156,6 +156,8 @@ CONTEXT_FEATURES = (
     "context:previous_quote",
     "context:quote_without_tag",
     "context:opens_with_quote",
+    "context:claims_without_source",
+    "context:speculation_without_source",
 )
 
 
@@ -181,6 +183,13 @@ class ContextFeatures(TransformerMixin, BaseEstimator):
                 out[row, 1] = float(_QUOTE.search(prev.text) is not None)
             out[row, 2] = float(has_quote and not attributed_here)
             out[row, 3] = float(a.text[:1] in QUOTE_CHARS)
+            if not attributed_here:
+                # signals.md: a claim is risky when *no source* is in the paragraph; a linear model
+                # cannot express "claim AND NOT source" from separate counts, so it gets the conjunction.
+                claims = sum(1 for m in a.matches if m.cue.signal == "claim")
+                speculation = sum(1 for m in a.matches if m.cue.signal in ("hedging", "vague_attribution"))
+                out[row, 4] = math.log1p(claims)
+                out[row, 5] = math.log1p(speculation)
         return out
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:

@@ -61,6 +61,8 @@ ARTICLE_WEIGHTS = {
 ARTICLE_SOURCE_BONUS = 0.15  # subtracted × source_density: sourced reporting lowers risk
 TOP_K = 3
 _SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+[”\"’']?|$)")
+#: A direct quotation: with its speaker it is the evidence of `attributed` (signals.md).
+_QUOTATION = re.compile(r"[“\"«„][^“”\"«»„]{8,}[”\"»]")
 _LISTICLE = re.compile(r"^\s*\d+\s")
 
 
@@ -229,6 +231,9 @@ class Scorer:
         for m in analysis.matches:
             if m.cue.signal == signal:
                 spans.append(Evidence(start=m.start, end=m.end, text=text[m.start : m.end], cue=m.cue.group))
+        if signal == "attributed" and not spans:
+            # A quotation the estimator judged attributed (e.g. continuing the previous paragraph's speaker).
+            spans = [Evidence(q.start(), q.end(), q.group(), "attributed.quotation") for q in _QUOTATION.finditer(text)]
         return _dedupe_spans(spans)
 
     def _claim_evidence(self, analysis: Analysis) -> list[Evidence]:
@@ -302,7 +307,9 @@ class Scorer:
     def _hits(self, analysis: Analysis, proba: np.ndarray, kind: str) -> list[SignalHit]:
         hits = []
         for signal, p in zip(self.signals.signals, proba):
-            if p < self.thresholds.get(signal, 0.5):
+            # A paragraph whose kind is promotional is promotion by definition (signals.md kinds).
+            forced = signal == "promotional" and kind == "promotional"
+            if p < self.thresholds.get(signal, 0.5) and not forced:
                 continue
             if kind in ("boilerplate", "heading") and signal != "promotional":
                 continue
