@@ -132,4 +132,5 @@ class KindClassifier(ClassifierMixin, BaseEstimator):
         return e / e.sum(axis=1, keepdims=True)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)  # first: raises NotFittedError before `classes_` is touched
+        return self.classes_[proba.argmax(axis=1)]
