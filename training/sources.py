@@ -108,7 +108,7 @@ def read_labelled_csv(path: Path) -> list[LabelledRecord]:
     records = []
     with open(_require(path), encoding="utf-8", newline="") as fh:
         for n, row in enumerate(csv.DictReader(fh)):
-            signals = [s for s in ALL_SIGNALS if row.get(s, "").strip() in ("1", "true", "True")]
+            signals = sorted(s for s in ALL_SIGNALS if (row.get(s) or "").strip() in ("1", "true", "True"))  # sorted, as the JSONL reader
             records.append(
                 LabelledRecord(
                     doc=row.get("doc") or f"{path.stem}-{n}",
@@ -118,7 +118,7 @@ def read_labelled_csv(path: Path) -> list[LabelledRecord]:
                     kind=row.get("kind") or None,
                     signals=signals,
                     evidence={},
-                    risky=int(row["risky"]) if row.get("risky", "").strip() else None,
+                    risky=int(row["risky"]) if (row.get("risky") or "").strip() else None,
                     headline=row.get("headline", "") in ("1", "true", "True"),
                 )
             )
