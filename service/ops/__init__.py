@@ -16,7 +16,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields
 from marshmallow.validate import OneOf
 
 from ..auth import require_role
-from ..errors import ApiError
+from ..errors import ApiError, json_body
 from ..openapi import doc
 from ..reload import ReloadRefused, reload_model, signal_master
 
@@ -61,15 +61,10 @@ def _load_body() -> dict[str, Any]:
     """An empty body means defaults; anything else must be a JSON object matching the schema."""
     if not request.get_data(cache=True):
         return ReloadRequestSchema().load({})
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ApiError(400, "bad_request", "the body must be a JSON object (or empty)")
-    try:
-        return ReloadRequestSchema().load(data)
-    except ValidationError:
-        raise
-    except TypeError as exc:  # a JSON array or scalar where an object belongs
-        raise ValidationError({"_schema": ["expected a JSON object"]}) from exc
+    data = json_body()  # 415 / 400 / 413 in the house shape, also for absurdly deep nesting
+    if not isinstance(data, dict):
+        raise ValidationError({"_schema": ["expected a JSON object"]})
+    return ReloadRequestSchema().load(data)
 
 
 @bp.post("/reload")
