@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from marshmallow import RAISE, Schema, ValidationError, fields
 from marshmallow.validate import OneOf
@@ -114,6 +114,14 @@ def reload_view() -> ResponseReturnValue:
         }
     )
     return jsonify(body), code
+
+
+@bp.after_app_request
+def _no_sniffing(response: Response) -> Response:
+    """Every answer is what its Content-Type says: a browser must never sniff echoed
+    article text (which may hold ``<script>``) into HTML."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
 
 
 def init_app(app: Flask) -> None:
