@@ -6,6 +6,7 @@ at every span boundary and each piece is marked with all signals covering it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import pairwise
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -28,7 +29,7 @@ def highlight(text: str, signals: Iterable[Mapping[str, Any]]) -> Markup:
     spans = _spans(text, signals)
     cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
     pieces = []
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in pairwise(cuts):
         piece = escape(text[start:end])
         names = sorted({name for s, e, name in spans if s <= start and end <= e})
         if names:

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     g,
@@ -23,6 +22,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -35,9 +35,9 @@ from ..auth import ANONYMOUS_ADMIN, Principal, current_principal
 from ..errors import ApiError
 from ..openapi import doc
 from ..settings import ROLES
+from ..storage import StorageUnavailableError
 from ..storage import repository as repo
 from ..storage.models import STATUSES, QueueItem
-from ..storage import StorageUnavailableError
 from .api import storage_down, store
 from .highlight import highlight
 from .schemas import ReviewListQuerySchema
@@ -72,7 +72,7 @@ def page_principal() -> Principal | None:
 
 
 @page_bp.before_request
-def _guard() -> Response | None:
+def _guard() -> ResponseReturnValue | None:
     if request.method == "POST":
         try:
             validate_csrf(request.form.get("csrf_token"))
@@ -125,7 +125,7 @@ def login() -> Any:
 
 
 @page_bp.post("/logout")
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     session.pop(SESSION_KEY, None)
     return redirect(url_for("moderate.login"))
 
@@ -153,7 +153,7 @@ def queue() -> str:
             page = repo.list_items(db, **{**filters, "cursor": None})
         counts = repo.counts_by_status(db)
         rows = [(item, item.article) for item in page.items]
-    next_args = {k: v for k, v in request.args.items() if k != "cursor"}
+    next_args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cursor"}
     next_args["status"] = raw_status
     return render_template(
         "review/queue.html",
@@ -205,7 +205,7 @@ def item(item_id: int) -> str:
 
 @page_bp.post("/items/<int:item_id>/verdict")
 @doc(summary="Record a verdict from the page form (redirects)", tags=["moderate"], responses={303: None})
-def verdict(item_id: int) -> Response:
+def verdict(item_id: int) -> ResponseReturnValue:
     choice = request.form.get("verdict", "")
     corrected = request.form.getlist("signals") if request.form.get("correct") else None
     note = request.form.get("note", "").strip()[:2000] or None

@@ -59,7 +59,7 @@ def make_engine(url: str, *, timeout: float = 2.0) -> Engine:
         return engine
     connect_args: dict[str, object] = {}
     if parsed.get_backend_name() == "postgresql":
-        connect_args["connect_timeout"] = max(1, int(round(timeout)))
+        connect_args["connect_timeout"] = max(1, round(timeout))
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 

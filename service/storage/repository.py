@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session, selectinload
 from model.types import PARAGRAPH_SIGNALS, ArticleResult
 
 from .db import as_utc, utcnow
-from .models import STATUSES, VERDICT_STATUS, ArticleRow, AuditEvent, ItemSignal, QueueItem
+from .models import (
+    STATUSES,
+    VERDICT_STATUS,
+    ArticleRow,
+    AuditEvent,
+    ItemSignal,
+    QueueItem,
+)
 
 #: Signals that lower risk: a dismissed paragraph keeps them as its weak label.
 NON_RISK_SIGNALS: frozenset[str] = frozenset({"attributed"})

@@ -66,7 +66,7 @@ class ReviewSink:
         if not self.spool.has_pending():
             try:
                 outcome = self.write(submission)
-            except Exception as exc:  # down, locked, timed out: never lose the write
+            except Exception as exc:  # noqa: BLE001 - down, locked, timed out, whatever: never lose the write
                 log.warning("review write deferred to spool (%s: %s)", type(exc).__name__, exc)
             else:
                 return {
@@ -106,7 +106,7 @@ class ReviewSink:
                 continue
             try:
                 applied = self.drain_once()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - keep retrying until the database takes it
                 log.info("spool drain failed (%s); retrying in %.1fs", type(exc).__name__, delay)
                 self._stop.wait(delay)
                 delay = min(delay * 2, self.retry_max)

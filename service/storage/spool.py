@@ -70,7 +70,8 @@ class DurableSpool:
         with self._lock:
             if self._handle is None:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                self._handle = open(self.directory / self._segment_name(), "a", encoding="utf-8")
+                # kept open across appends (closed by _rotate), hence no context manager
+                self._handle = open(self.directory / self._segment_name(), "a", encoding="utf-8")  # noqa: SIM115
                 _fsync_dir(self.directory)
             self._handle.write(line)
             self._handle.flush()
@@ -138,7 +139,7 @@ class DurableSpool:
         applied = 0
         for path in paths:
             try:
-                handle = open(path, encoding="utf-8")
+                handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed by the `with handle` below
             except FileNotFoundError:  # another process drained it meanwhile
                 continue
             with handle:

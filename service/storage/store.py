@@ -47,7 +47,7 @@ class ReviewStore:
     def try_ensure_schema(self) -> bool:
         try:
             self.ensure_schema()
-        except Exception as exc:  # the database may be down at start-up: say so and go on
+        except Exception as exc:  # noqa: BLE001 - the database may be down at start-up: say so and go on
             log.warning("review database not ready yet (%s: %s); writes will be spooled", type(exc).__name__, exc)
             return False
         return True

@@ -54,9 +54,9 @@ def _items(app):
         # overlapping spans: the shared piece carries both signals
         ("abcdef", [{"name": "hedging", "evidence": [{"start": 0, "end": 4}]},
                     {"name": "vague_attribution", "evidence": [{"start": 2, "end": 6}]}],
-         '<mark class="sig sig-hedging" title="hedging">ab</mark>'
-         '<mark class="sig sig-hedging sig-vague_attribution" title="hedging, vague_attribution">cd</mark>'
-         '<mark class="sig sig-vague_attribution" title="vague_attribution">ef</mark>'),
+         ('<mark class="sig sig-hedging" title="hedging">ab</mark>'
+          '<mark class="sig sig-hedging sig-vague_attribution" title="hedging, vague_attribution">cd</mark>'
+          '<mark class="sig sig-vague_attribution" title="vague_attribution">ef</mark>')),
         # offsets outside the text (a stale item) are ignored rather than breaking the page
         ("short", [{"name": "hedging", "evidence": [{"start": 3, "end": 99}, {"start": "x", "end": 2}]}], "short"),
     ],

@@ -39,8 +39,7 @@ def test_the_export_file_reads_back_as_moderator_labels(decided, tmp_path):
     with decided.read_session() as session, open(path, "w", encoding="utf-8") as handle:
         import json
 
-        for record in repo.export_decided(session):
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in repo.export_decided(session))
     records = sources.feedback(str(path))
     assert [(r.text, r.risky, r.signals) for r in records] == EXPECTED
     assert {r.source for r in records} == {"moderator"}

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect, select
 
-from service.storage import db, repository as repo
+from service.storage import db
+from service.storage import repository as repo
 from service.storage.models import AuditEvent, Base, QueueItem
 from tests.service.conftest import build_result
 
@@ -70,7 +71,7 @@ def test_sqlite_file_is_created_on_first_use(tmp_path):
 
 
 def test_only_flagged_paragraphs_are_queued_with_evidence_and_audit(review_store, sample_paragraphs):
-    outcome, sub = _enqueue(review_store, sample_paragraphs, {"id": "a-1", "url": "https://example.test/a"})
+    outcome, _sub = _enqueue(review_store, sample_paragraphs, {"id": "a-1", "url": "https://example.test/a"})
     assert outcome.created == 2
     items = _items(review_store)
     assert [i.paragraph_index for i in items] == [1, 3]

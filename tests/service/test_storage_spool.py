@@ -8,13 +8,13 @@ import sqlite3
 import subprocess
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from service.storage import DurableSpool, ReviewSink, ReviewStore, repository as repo
+from service.storage import DurableSpool, ReviewSink, ReviewStore
+from service.storage import repository as repo
 from service.storage.models import QueueItem
 from tests.service.conftest import POSTGRES_ENV, _reset_postgres, build_result
 
@@ -269,7 +269,7 @@ def test_database_down_at_start_up_still_defers_and_lands_later(tmp_path):
     try:
         assert sink({"id": "early"}, _article(1))["deferred"] is True
         blocker.unlink()
-        blocker.mkdir()
+        blocker.mkdir(exist_ok=True)  # the drain thread may get there first: it creates the directory itself
         assert _wait(lambda: sink.spool.pending() == 0)
         assert _item_count(store) == 2
     finally:
