@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -101,6 +102,8 @@ def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (creating the SQLite file if needed)."""
+    # Alembic announces each of its plugins at INFO on every start; the upgrade lines stay.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     config = _alembic_config()
     if engine.dialect.name == "sqlite":
         database = engine.url.database
