@@ -90,6 +90,22 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def model_ms(payloads: list[bytes], model_path: str | None, rounds: int = 5) -> float:
+    """Mean in-process ``Scorer.score`` time per payload: the floor under any HTTP layer."""
+    sys.path.insert(0, str(REPO))
+    from model import Article, load_scorer
+
+    scorer = load_scorer(model_path) if model_path else load_scorer()
+    articles = [Article(**json.loads(p)) for p in payloads]
+    for article in articles:
+        scorer.score(article)
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for article in articles:
+            scorer.score(article)
+    return (time.perf_counter() - start) / (rounds * len(articles)) * 1e3
+
+
 def saturate(port: int, payloads: list[bytes], concurrency: int, count: int, max_seconds: float) -> Figures:
     """Closed loop: every thread sends its next request as soon as the previous answered."""
     latencies: list[float] = []
@@ -220,6 +236,8 @@ def main() -> None:
     payloads = load_payloads(args.payload)
     sizes = [len(p) for p in payloads]
 
+    load_before = os.getloadavg()[0]
+    floor_ms = model_ms(payloads, args.model_path)
     results: dict[str, tuple[Figures, Figures]] = {}
     service_rate = 0.0
     for label, app in (("service", args.app), ("echo", args.echo_app)):
@@ -235,6 +253,10 @@ def main() -> None:
     print(
         f"payload: {args.payload} ({len(payloads)} seeds, {min(sizes)}-{max(sizes)} bytes), gunicorn "
         f"{args.workers} sync workers, {concurrency} client threads, {os.cpu_count()} CPUs shared with the client"
+    )
+    print(
+        f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; "
+        f"model.score alone (in-process): {floor_ms:.2f} ms per payload"
     )
     print(f"{'':8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} | at {service_rate / 2:.0f} req/s: {'p50 ms':>7} {'p99 ms':>7}")
     for label, (full, half) in results.items():

@@ -10,11 +10,14 @@ between workers and hosts. A breach answers 429 with ``Retry-After``
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
+from limits.storage import MemoryStorage
 
 from .auth import current_principal
 from .settings import Settings
@@ -61,15 +64,50 @@ def rate_limit_key() -> str:
     return f"ip:{request.remote_addr or 'unknown'}"
 
 
+class LazyMemoryStorage(MemoryStorage):
+    """limits' in-memory storage without its expiry thread.
+
+    The stock MemoryStorage starts a fresh ``threading.Timer`` after every write
+    once the previous one has fired (10 ms later), i.e. about one thread per
+    request under load, and each ``Thread.start`` waits for the new thread to be
+    scheduled: milliseconds on a busy CPU. Counters already expire lazily on
+    read (``get``); the timer only frees memory, so this class does that sweep
+    inline, at most once per ``SWEEP_EVERY_S``.
+    """
+
+    STORAGE_SCHEME = ["misinfo-memory"]  # noqa: RUF012 - limits' registry API
+    SWEEP_EVERY_S = 1.0
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self._sweep_lock = threading.Lock()
+        self._next_sweep = time.monotonic() + self.SWEEP_EVERY_S
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the timer of the base class
+        now = time.monotonic()
+        if now < self._next_sweep or not self._sweep_lock.acquire(blocking=False):
+            return
+        try:
+            self._next_sweep = now + self.SWEEP_EVERY_S
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+        finally:
+            self._sweep_lock.release()
+
+
+def _storage_uri(configured: str) -> str:
+    """``memory://`` means our thread-free memory storage; anything else goes to limits as is."""
+    return "misinfo-memory://" if configured == "memory://" else configured
+
+
 def init_limiter(app: Flask, settings: Settings) -> Limiter:
     """Create the app's limiter; body size is capped with Flask's MAX_CONTENT_LENGTH (413)."""
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     limiter = Limiter(
         key_func=rate_limit_key,
-        application_limits=[lambda: current_app.extensions["misinfo"]["settings"].rate_limit],
+        application_limits=[settings.rate_limit],
         application_limits_exempt_when=_exempt,
         application_limits_cost=_cost,
-        storage_uri=settings.rate_limit_storage_uri,
+        storage_uri=_storage_uri(settings.rate_limit_storage_uri),
         strategy="fixed-window",
         headers_enabled=False,  # Retry-After is set on 429 only, by service.errors
         swallow_errors=True,  # a broken Redis must not stop scoring: log and serve

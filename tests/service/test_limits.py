@@ -57,3 +57,35 @@ def test_a_chunked_body_over_the_limit_is_413_not_truncated(
         )
         assert response.status_code == status, response.get_json()
     error_shape(response, 413, "payload_too_large")
+
+
+def test_the_memory_storage_spawns_no_thread_per_request(make_app: Callable[..., Flask]) -> None:
+    """limits' stock MemoryStorage starts a Timer thread after writes; ours sweeps inline."""
+    import threading
+
+    from service.limits import LazyMemoryStorage
+
+    app = make_app(rate_limit="1000/minute")
+    limiter = app.extensions["misinfo"]["limiter"]
+    assert isinstance(limiter.storage, LazyMemoryStorage)
+    client = app.test_client()
+    client.post("/score", json=ARTICLE)
+    before = {t.ident for t in threading.enumerate()}
+    for _ in range(5):
+        assert client.post("/score", json=ARTICLE).status_code == 200
+    assert {t.ident for t in threading.enumerate()} - before == set()
+    assert limiter.storage.get(next(iter(limiter.storage.storage))) == 6  # it still counts
+
+
+def test_expired_counters_are_swept(monkeypatch: Any) -> None:
+    from service.limits import LazyMemoryStorage
+
+    storage = LazyMemoryStorage()
+    storage.incr("k", expiry=0.01)
+    assert storage.get("k") == 1
+    monkeypatch.setattr(storage, "_next_sweep", 0.0)
+    import time
+
+    time.sleep(0.02)
+    storage.incr("other", expiry=60)  # a write triggers the sweep
+    assert "k" not in storage.storage and storage.get("other") == 1
