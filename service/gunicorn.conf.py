@@ -40,11 +40,11 @@ bind = os.environ.get("MISINFO_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("MISINFO_WORKERS", multiprocessing.cpu_count()))
 worker_class = "sync"
 
-# One BLAS/OpenMP thread per worker: the processes already fill the cores, and
-# OpenBLAS's default pool (one spinning thread per core, in every worker) halved
-# the throughput in bench/api_throughput.py. Set here, before the preloaded app
-# imports numpy; an explicit environment value wins.
-for _pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+# One BLAS/OpenMP/rayon (lingua) thread per worker: the processes already fill the
+# cores, and OpenBLAS's default pool (one spinning thread per core, in every worker)
+# halved the throughput in bench/api_throughput.py. Set here, before the preloaded
+# app imports numpy; an explicit environment value wins.
+for _pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS"):
     os.environ.setdefault(_pool, "1")
 
 # gunicorn ≥ 24 opens a control socket at one per-user path: two instances on a host
