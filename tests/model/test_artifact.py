@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 import sklearn
 
-from model import Article, ArtifactError, ArtifactIntegrityError, ArtifactVersionError, Scorer, load_scorer, read_card, save_scorer
+from model import (
+    Article,
+    ArtifactError,
+    ArtifactIntegrityError,
+    ArtifactVersionError,
+    Scorer,
+    load_scorer,
+    read_card,
+    save_scorer,
+)
 from model.estimators import LinearRisk
 
 ARTICLES = [

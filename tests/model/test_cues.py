@@ -7,7 +7,13 @@ from importlib import resources
 import pytest
 
 from model import PARAGRAPH_SIGNALS
-from model.cues import CLASS_TOKENS, TOKEN_PATTERN, CueMatcher, load_lexicon, matcher_for
+from model.cues import (
+    CLASS_TOKENS,
+    TOKEN_PATTERN,
+    CueMatcher,
+    load_lexicon,
+    matcher_for,
+)
 
 LANGUAGES = ("id", "en")
 #: Groups whose cues are features only (claim, boilerplate) or feed the headline model.

@@ -6,7 +6,15 @@ import math
 
 import pytest
 
-from model import ARTICLE_SIGNALS, KINDS, PARAGRAPH_SIGNALS, Article, ArticleResult, EmptyArticleError, Scorer
+from model import (
+    ARTICLE_SIGNALS,
+    KINDS,
+    PARAGRAPH_SIGNALS,
+    Article,
+    ArticleResult,
+    EmptyArticleError,
+    Scorer,
+)
 from model.cues import load_lexicon
 from model.scorer import FLAG_THRESHOLD, HIGH_FROM, LOW_BELOW
 

@@ -6,7 +6,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model import AmbiguousInputError, InputTooLargeError
-from model.segment import MAX_INPUT_CHARS, MAX_PARAGRAPHS, is_blank, segment, segment_html, segment_list, segment_text
+from model.segment import (
+    MAX_INPUT_CHARS,
+    MAX_PARAGRAPHS,
+    is_blank,
+    segment,
+    segment_html,
+    segment_list,
+    segment_text,
+)
 
 LINE_BREAKS = ["\n", "\r\n", "\r", "\u2028", "\u2029", "\x0b", "\x0c", "\x85"]
 INVISIBLE = ["\u200b", "\ufeff", "\u200d", "\u00ad", "\u2060"]

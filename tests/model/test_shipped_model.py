@@ -79,7 +79,9 @@ def seed_label_metrics(shipped: Scorer, shared_dir: Path) -> dict:
     labels = shared_dir / "dev" / "seed_labels.jsonl"
     if not labels.is_file():
         pytest.skip(f"{labels} is not present")
-    from training.evaluation import paragraph_metrics  # the code the card's numbers come from
+    from training.evaluation import (
+        paragraph_metrics,  # the code the card's numbers come from
+    )
     from training.sources import seed_labels
 
     return paragraph_metrics(shipped, seed_labels(shared_dir))

@@ -23,14 +23,14 @@ ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_N
 
 
 def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "training", *args], cwd=REPO_ROOT, env=ENV, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "training", *args], check=False, cwd=REPO_ROOT, env=ENV, capture_output=True, text=True, timeout=timeout)
 
 
 def signal_rows(output: str) -> dict[str, list[str]]:
     """The per-signal table rows that `_print_block` prints: name, n+, precision, recall, F1, AUC."""
     rows = {}
     for signal in PARAGRAPH_SIGNALS:
-        match = re.search(rf"^{signal}\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+|-)\s*$", output, re.M)
+        match = re.search(rf"^{signal}\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+|-)\s*$", output, re.MULTILINE)
         if match:
             rows[signal] = list(match.groups())
     return rows

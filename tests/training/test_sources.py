@@ -161,7 +161,7 @@ def test_feedback_from_a_queue_database(tmp_path: Path) -> None:
             ("a", 3, "id", "Menunggu.", "body", json.dumps(["hedging"]), None, "pending"),
         ]
         for row in rows:
-            conn.execute(sqlalchemy.text("INSERT INTO queue_items VALUES (:a, :i, :l, :t, :k, :s, :c, :st)"), dict(zip("a i l t k s c st".split(), row)))
+            conn.execute(sqlalchemy.text("INSERT INTO queue_items VALUES (:a, :i, :l, :t, :k, :s, :c, :st)"), dict(zip(["a", "i", "l", "t", "k", "s", "c", "st"], row)))
     engine.dispose()
     got = {r.text: r for r in sources.feedback(url)}
     assert set(got) == {"Dikonfirmasi.", "Ditolak.", "Dikoreksi."}  # pending items are no verdict
