@@ -304,3 +304,23 @@ def test_hedged_claim_is_riskier_than_plain(scorer: Scorer, language: str, i: in
     assert b.scores["hedging"] > a.scores["hedging"]
     assert b.risk > a.risk
     assert "hedging" not in {h.name for h in a.signals}
+
+
+#: Short, complete sentences that make a checkable claim (written for these tests).
+SHORT_CLAIMS = {
+    "id": ["Harga beras naik hari ini di pasar.", "Polisi menangkap dua tersangka pada Senin malam.", "Gubernur menyalahgunakan dana bantuan sebesar Rp 5 miliar.", "Banjir merendam 300 rumah di Bekasi."],
+    "en": ["Rice prices rose today at the market.", "Police arrested two suspects on Monday night.", "The governor misused $5 million in aid money.", "Floods swamped 300 homes in the city."],
+}
+
+
+@pytest.mark.xfail(strict=True, reason="the kind model calls short claim sentences boilerplate/promotional (reported to the lead)")
+def test_short_claim_sentences_are_body(scorer: Scorer) -> None:
+    """signals.md: a heading is short with no final period; boilerplate and promotional carry no claim."""
+    wrong = []
+    for language, claims in SHORT_CLAIMS.items():
+        context = ARTICLES[language][1][1]
+        for claim in claims:
+            paragraph = scorer.score(Article(paragraphs=[context, claim, context + " (2)"], language=language)).paragraphs[1]
+            if paragraph.kind != "body":
+                wrong.append((claim, paragraph.kind))
+    assert not wrong, wrong
