@@ -20,6 +20,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# One core, as the goal says: no BLAS thread pool for the small matrix products of scoring.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 PARAGRAPHS = [
     "Pemerintah Kota Sukamaju menaikkan tarif air bersih sebesar 12 persen mulai bulan depan, sebuah langkah yang langsung memicu protes dari pedagang kecil di pasar induk dan warga di tiga kecamatan yang selama ini mengeluhkan pasokan yang tidak menentu.",

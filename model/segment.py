@@ -91,7 +91,7 @@ def segment_html(html: str) -> list[Segment]:
     root = tree.body if tree.body is not None else tree.root
     if root is None:
         return []
-    paragraph_selector = ",".join(PARAGRAPH_TAGS)
+    containers = _paragraphs_with_nested_paragraphs(root)
     segments: list[Segment] = []
     loose: list[str] = []
     loose_tag: list[str] = [root.tag or "body"]
@@ -116,8 +116,7 @@ def segment_html(html: str) -> list[Segment]:
         if tag in INLINE_TAGS:
             loose_tag[-1] = container
             loose.append(child.text(separator=" "))
-        elif tag in PARAGRAPH_TAGS and len(child.css(paragraph_selector)) == 1:
-            # (css() includes the node itself: 1 means no nested paragraph tag.)
+        elif tag in PARAGRAPH_TAGS and child.mem_id not in containers:
             flush()
             text = _squash(child.text(separator=" "))
             if text and not is_blank(text):
@@ -127,6 +126,26 @@ def segment_html(html: str) -> list[Segment]:
             stack.append((tag, child.iter(include_text=True)))
         _check_count(len(segments))
     return segments
+
+
+def _paragraphs_with_nested_paragraphs(root) -> set[int]:
+    """mem_ids of paragraph tags that contain another paragraph tag (those are walked into, not emitted).
+
+    One upward walk per paragraph that stops at the first ancestor already seen:
+    linear in the tree, where asking each node for its nested paragraphs would be
+    quadratic in the nesting depth (a denial of service with hostile HTML).
+    """
+    seen: set[int] = set()
+    containers: set[int] = set()
+    for node in root.css(",".join(PARAGRAPH_TAGS)):
+        parent = node.parent
+        while parent is not None and parent.mem_id not in seen:
+            seen.add(parent.mem_id)
+            if parent.tag in PARAGRAPH_TAGS:
+                containers.add(parent.mem_id)
+            parent = parent.parent
+    # Stopping at a seen ancestor is safe: the walk that saw it also saw (and recorded) everything above it.
+    return containers
 
 
 def segment(text: str | None = None, html: str | None = None, paragraphs: list[str] | None = None) -> list[Segment]:
