@@ -50,6 +50,12 @@ def paragraph_explanation(language: str, kind: str, contributions: Sequence[Cont
     if kind == "heading":
         sentences.append(texts["kind_heading"])
     raised_reasons = [_reason(signal_texts[c.feature], by_name.get(c.feature)) for c in raised if c.feature in by_name]
+    if not raised_reasons:
+        # Risk can come mostly from the paragraph's kind and base rate; the moderator still
+        # needs to see which risk signals fired, strongest contribution first.
+        strength = {c.feature: c.value for c in contributions}
+        fired = sorted((h for h in hits if h.name != "attributed" and h.name in signal_texts), key=lambda h: -strength.get(h.name, 0.0))
+        raised_reasons = [_reason(signal_texts[h.name], h) for h in fired]
     lowered_reasons = [_reason(signal_texts[c.feature], by_name.get(c.feature)) for c in lowered]
     if raised_reasons:
         sentences.append(texts["raised"].format(reasons=_join(raised_reasons, texts["joiner"], texts["last_joiner"])))

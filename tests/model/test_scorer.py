@@ -326,7 +326,6 @@ def test_short_claim_sentences_are_body(scorer: Scorer) -> None:
     assert not wrong, wrong
 
 
-@pytest.mark.xfail(strict=True, reason="a paragraph flagged mostly through its kind gets the neutral sentence (reported to the lead)")
 def test_a_flagged_paragraph_says_why(scorer: Scorer) -> None:
     """A moderator reading 'no risk signal stands out' under a flagged paragraph cannot act on it."""
     contradictions = []
