@@ -1,6 +1,7 @@
 """Per-key rate limits with Retry-After, body size and the limits' scope."""
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -89,3 +90,13 @@ def test_expired_counters_are_swept(monkeypatch: Any) -> None:
     time.sleep(0.02)
     storage.incr("other", expiry=60)  # a write triggers the sweep
     assert "k" not in storage.storage and storage.get("other") == 1
+
+
+def test_an_unreachable_redis_does_not_stop_scoring(make_app: Callable[..., Flask]) -> None:
+    """Counters fall back to memory when the configured Redis is down (swallow + fallback)."""
+    with socket.socket() as sock:  # a loopback port with nothing listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = make_app(rate_limit="2/minute", rate_limit_storage_uri=f"redis://127.0.0.1:{port}/0").test_client()
+    statuses = [client.post("/score", json=ARTICLE).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]  # still limited, by the in-memory fallback
