@@ -42,6 +42,8 @@ from prometheus_client import (
 )
 from pythonjsonlogger.json import JsonFormatter
 
+from .openapi import doc
+
 if TYPE_CHECKING:
     from model import ArticleResult, Scorer
 
@@ -277,6 +279,8 @@ bp = Blueprint("observability", __name__)
 
 
 @bp.get("/metrics")
+@doc(summary="Prometheus metrics of the service (all gunicorn workers)", tags=["ops"],
+     responses={200: "text/plain"})
 def metrics() -> Response:
     """Prometheus text exposition of this app (or of all gunicorn workers)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
