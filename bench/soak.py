@@ -130,7 +130,7 @@ def memory_snapshot(master: int) -> dict[int, int]:
 
 
 @contextmanager
-def own_server(workers: int, threads: int) -> Iterator[tuple[str, int]]:
+def own_server(workers: int) -> Iterator[tuple[str, int]]:
     """Start gunicorn on a free loopback port; yields (base url, master pid)."""
     port = free_port()
     tmp = Path(tempfile.mkdtemp(prefix="misinfo-soak-"))
@@ -141,11 +141,12 @@ def own_server(workers: int, threads: int) -> Iterator[tuple[str, int]]:
         MISINFO_DATABASE_URL=f"sqlite:///{tmp / 'soak.sqlite3'}",
         MISINFO_SPOOL_DIR=str(tmp / "spool"),
         MISINFO_LOG_LEVEL="WARNING",
+        MISINFO_ACCESS_LOG="off",
         PROMETHEUS_MULTIPROC_DIR=str(tmp / "prom"),
     )
     cmd = [
         sys.executable, "-m", "gunicorn", "-c", str(ROOT / "service" / "gunicorn.conf.py"),
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
         "service:create_app()",
     ]
     log = open(tmp / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
@@ -316,7 +317,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--master-pid", type=int, help="gunicorn master pid of --url, for RSS figures")
     parser.add_argument("--api-key", help="sent as Authorization: Bearer when the server has auth on")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=8, help="client threads of the probe")
     parser.add_argument("--probe", type=float, default=15.0, help="seconds of the throughput probe")
     parser.add_argument("--soak", type=float, default=120.0, help="seconds of the soak")
@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         check_loopback(urlsplit(args.url).hostname or "")
         return soak(args.url.rstrip("/"), args.master_pid or 0, args)
-    with own_server(args.workers, args.threads) as (base, master):
+    with own_server(args.workers) as (base, master):
         return soak(base, master, args)
 
 

@@ -113,7 +113,7 @@ class Metrics:
                 ["trigger", "outcome"], registry=registry,
             ),
             queue_depth=Gauge(
-                "misinfo_review_queue_depth", "Articles waiting for a moderator (read at scrape time).",
+                "misinfo_review_queue_depth", "Flagged paragraphs waiting for a moderator's verdict (read at scrape time).",
                 registry=registry, multiprocess_mode="livemostrecent",
             ),
         )
@@ -259,8 +259,21 @@ def _after_request(response: Response) -> Response:
     return response
 
 
+def _pending_review_items(store: Any) -> int:
+    """Paragraphs waiting for a verdict, read from the review store."""
+    from .storage.repository import counts_by_status
+
+    with store.read_session() as session:
+        return int(counts_by_status(session).get("pending", 0))
+
+
 def _queue_depth(app: Flask) -> int | None:
-    source: Callable[[], int] | None = app.extensions.get("misinfo", {}).get("queue_depth")
+    """``queue_depth`` callback if one is set, else the review store's pending count."""
+    state = app.extensions.get("misinfo", {})
+    source: Callable[[], int] | None = state.get("queue_depth")
+    if source is None and state.get("review_store") is not None:
+        store = state["review_store"]
+        source = lambda: _pending_review_items(store)
     if not callable(source):
         return None
     try:

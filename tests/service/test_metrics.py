@@ -178,3 +178,15 @@ def test_configure_logging_is_idempotent() -> None:
         for h in list(root.handlers):
             if h not in before:
                 root.removeHandler(h)
+
+
+def test_queue_depth_defaults_to_the_review_store(make_app: Any, tmp_path: Any, make_result: Any,
+                                                  sample_paragraphs: Any) -> None:
+    """Without a callback, the gauge counts the review store's pending paragraphs."""
+    app = make_app(database_url=f"sqlite:///{tmp_path / 'review.db'}", spool_dir=str(tmp_path / "spool"))
+    client = app.test_client()
+    assert value(samples(client), "misinfo_review_queue_depth") == 0.0
+    result = make_result(sample_paragraphs)
+    status = app.extensions["misinfo"]["review_sink"]({"title": "t", "id": "a-1", "url": None}, result)
+    assert status["stored"] > 0, status
+    assert value(samples(client), "misinfo_review_queue_depth") == float(status["stored"])
