@@ -84,11 +84,15 @@ def to_response(
 
 
 def fix_offsets(dumped: dict[str, Any], payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Paragraph start/end are offsets into submitted text only: null for html/paragraphs input."""
-    if payload.get("text") is None:
-        for paragraph in dumped["paragraphs"]:
+    """Paragraph start/end are offsets into submitted text only: null for html/paragraphs input.
+    Contributions are only sent when asked for (they were half of the response)."""
+    keep_contributions = payload["options"].get("contributions", False)
+    for paragraph in dumped["paragraphs"]:
+        if payload.get("text") is None:
             paragraph["start"] = None
             paragraph["end"] = None
+        if not keep_contributions:
+            paragraph.pop("contributions", None)
     return dumped
 
 
@@ -103,8 +107,8 @@ def _evidence(items: Any) -> list[dict[str, Any]]:
     return [{"start": int(e.start), "end": int(e.end), "text": e.text, "cue": e.cue} for e in items]
 
 
-def _paragraph(p: Any, offsets: bool) -> dict[str, Any]:
-    return {
+def _paragraph(p: Any, offsets: bool, contributions: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "index": int(p.index),
         "start": int(p.start) if offsets and p.start is not None else None,
         "end": int(p.end) if offsets and p.end is not None else None,
@@ -115,8 +119,10 @@ def _paragraph(p: Any, offsets: bool) -> dict[str, Any]:
         "signals": [{"name": s.name, "score": float(s.score), "evidence": _evidence(s.evidence)} for s in p.signals],
         "scores": {str(k): float(v) for k, v in p.scores.items()},
         "explanation": p.explanation,
-        "contributions": [{"feature": c.feature, "value": float(c.value)} for c in p.contributions],
     }
+    if contributions:
+        body["contributions"] = [{"feature": c.feature, "value": float(c.value)} for c in p.contributions]
+    return body
 
 
 def render_response(
@@ -125,6 +131,7 @@ def render_response(
     """What ``fix_offsets(ScoreResponseSchema().dump(to_response(...)), payload)`` returns, faster."""
     headline = result.headline
     offsets = payload.get("text") is not None
+    contributions = bool(payload["options"].get("contributions", False))
     body: dict[str, Any] = {
         "request_id": request_id,
         "id": payload.get("id"),
@@ -147,7 +154,7 @@ def render_response(
             "evidence": _evidence(headline.evidence),
             "explanation": headline.explanation,
         },
-        "paragraphs": [_paragraph(p, offsets) for p in result.paragraphs],
+        "paragraphs": [_paragraph(p, offsets, contributions) for p in result.paragraphs],
     }
     if review_status is not None:
         body["review"] = dict(review_status)

@@ -235,9 +235,10 @@ def test_review_all_flagged_stores_without_the_option(make_app: Callable[..., Fl
         ({"title": "Heboh! Harga BBM naik lagi?", "text": TEXT, "id": 3, "url": "https://example.test/a"}, None),
         ({"html": HTML}, {"stored": 2, "deferred": False}),
         ({"paragraphs": PARAGRAPHS, "options": {"explain": False}}, None),
+        ({"text": TEXT, "options": {"contributions": True}}, None),
         ({"title": "Harga BBM naik"}, None),
     ],
-    ids=["text", "html", "paragraphs-no-explain", "title-only"],
+    ids=["text", "html", "paragraphs-no-explain", "contributions", "title-only"],
 )
 def test_render_equals_the_schema_dump(scorer: Any, payload: dict[str, Any], review_status: Any) -> None:
     from service.scoring.schemas import ScoreRequestSchema, ScoreResponseSchema
@@ -253,3 +254,14 @@ def test_render_equals_the_schema_dump(scorer: Any, payload: dict[str, Any], rev
     expected = fix_offsets(ScoreResponseSchema().dump(to_response(result, loaded, "rid", review_status)), loaded)
     assert render_response(result, loaded, "rid", review_status) == expected
     assert list(render_response(result, loaded, "rid", review_status)) == list(expected)  # same field order
+
+
+def test_contributions_only_when_asked(client: Any) -> None:
+    plain = client.post("/score", json={"text": TEXT}).get_json()
+    assert all("contributions" not in p for p in plain["paragraphs"])
+    detailed = client.post("/score", json={"text": TEXT, "options": {"contributions": True}}).get_json()
+    assert all(isinstance(p["contributions"], list) for p in detailed["paragraphs"])
+    assert any(p["contributions"] for p in detailed["paragraphs"])
+    for paragraph in detailed["paragraphs"]:
+        for item in paragraph["contributions"]:
+            assert set(item) == {"feature", "value"} and isinstance(item["value"], float)
