@@ -82,7 +82,7 @@ def test_openapi_document_holds_under_schemathesis(live_server: str, tmp_path: P
     ]
     for tag in tags:
         cmd += ["--include-tag", tag]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-8000:]
     assert "passed" in output and "failed" not in output, output[-3000:]
