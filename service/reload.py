@@ -102,11 +102,15 @@ def _reason(exc: BaseException) -> str:
     return "artifact_invalid"
 
 
-def load_candidate(path: str | None) -> Scorer:
+def load_candidate(path: str | None, *, warm: bool = False) -> Scorer:
     """Load and check an artifact without touching what is served.
 
     Raises :class:`model.errors.ArtifactError` (sha256 mismatch, wrong
     versions, corrupt file, failed smoke test) for anything unfit to serve.
+    ``warm`` builds the lazy parts (the language detector) the way start-up
+    does; it must happen where the model will be forked from (the gunicorn
+    master), never only in a worker: lingua's thread pool does not survive a
+    fork, so a detector first built in a forked child deadlocks it.
     """
     from model import load_scorer
 
@@ -114,6 +118,10 @@ def load_candidate(path: str | None) -> Scorer:
     if not getattr(scorer, "version", None) or not getattr(scorer, "name", None):
         raise ArtifactError("artifact has no model name or version in its card")
     scorer.smoke_test()
+    if warm:
+        from . import warm_up
+
+        warm_up(scorer)
     return scorer
 
 
@@ -140,7 +148,7 @@ def reload_model(app: Flask, *, trigger: str, swap: bool = True, path: str | Non
     try:
         started = time.perf_counter()
         try:
-            candidate = load_candidate(path)
+            candidate = load_candidate(path, warm=swap)
         except Exception as exc:  # anything unpickling or the smoke test raises means "unfit"
             reason = _reason(exc) if isinstance(exc, ArtifactError) else "artifact_invalid"
             _count(app, trigger, "refused")

@@ -203,6 +203,11 @@ def test_entry_point_serves_from_a_clean_venv(tmp_path: Path) -> None:
     # build stage: WORKDIR, COPY from the context, RUN
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("MISINFO_", "PIP_", "VIRTUAL_ENV"))
                 and k.lower() != "prometheus_multiproc_dir"}
+    # the image's `python` is CPython 3.11: here it is the interpreter running the tests
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "python").symlink_to(sys.executable)
+    base_env["PATH"] = f"{shim}{os.pathsep}{base_env.get('PATH', '')}"
     for stage in range(final + 1):
         env = dict(base_env)
         workdir = root
