@@ -43,6 +43,7 @@ from prometheus_client import (
 from pythonjsonlogger.json import JsonFormatter
 
 from .openapi import doc
+from .scorer_holder import ScorerHolder
 
 if TYPE_CHECKING:
     from model import ArticleResult, Scorer
@@ -215,12 +216,16 @@ def metrics_of(app: Flask | None = None) -> Metrics | None:
 def record_score(result: ArticleResult, seconds: float, app: Flask | None = None) -> None:
     """Count one scored article: time, paragraphs per kind, flags per signal.
 
-    Called by the scoring views right after ``scorer.score``; cheap (a few
-    counter increments) and never raises into the request.
+    :class:`InstrumentedHolder` calls this for every ``score`` of a scorer
+    handed out by the app's holder; cheap (a few counter increments) and never
+    raises into the request.
     """
     metrics = metrics_of(app)
-    if metrics is None:
-        return
+    if metrics is not None:
+        _record(metrics, result, seconds)
+
+
+def _record(metrics: Metrics, result: ArticleResult, seconds: float) -> None:
     try:
         version = result.model_version
         metrics.scoring_seconds.labels(model_version=version).observe(seconds)
@@ -241,6 +246,41 @@ def record_score(result: ArticleResult, seconds: float, app: Flask | None = None
             metrics.flags.labels(signal=name, model_version=version).inc(n)
     except Exception:  # metrics must never fail a scoring request
         log.exception("could not record scoring metrics")
+
+
+class _TimedScorer:
+    """The scorer as the views get it: ``score`` is timed and counted, the rest passes through."""
+
+    __slots__ = ("_metrics", "_scorer")
+
+    def __init__(self, scorer: Scorer, metrics: Metrics) -> None:
+        self._scorer = scorer
+        self._metrics = metrics
+
+    def score(self, *args: Any, **kwargs: Any) -> ArticleResult:
+        started = time.perf_counter()
+        result = self._scorer.score(*args, **kwargs)
+        _record(self._metrics, result, time.perf_counter() - started)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._scorer, name)
+
+
+class InstrumentedHolder(ScorerHolder):
+    """A :class:`ScorerHolder` whose ``get()`` hands out timed scorers.
+
+    So every scoring call of every view is measured without the views knowing
+    about metrics; ``peek``/``swap`` still deal in the plain scorer (hot
+    reload swaps plain scorers, and they are wrapped on the way out).
+    """
+
+    def __init__(self, scorer: Scorer | None, metrics: Metrics) -> None:
+        super().__init__(scorer)
+        self._metrics = metrics
+
+    def get(self) -> Scorer:
+        return _TimedScorer(super().get(), self._metrics)  # type: ignore[return-value]
 
 
 def _before_request() -> None:
@@ -323,6 +363,9 @@ def init_app(app: Flask, settings: Any = None) -> Metrics:
     state["metrics"] = metrics_obj
     state.setdefault("queue_depth", None)
     metrics_obj.set_model(_current_scorer(app))
+    holder = state.get("scorer")
+    if isinstance(holder, ScorerHolder) and not isinstance(holder, InstrumentedHolder):
+        state["scorer"] = InstrumentedHolder(holder.peek(), metrics_obj)
     # first, so that the latency includes auth and rate limiting
     app.before_request_funcs.setdefault(None, []).insert(0, _before_request)
     app.after_request(_after_request)

@@ -190,3 +190,37 @@ def test_queue_depth_defaults_to_the_review_store(make_app: Any, tmp_path: Any, 
     status = app.extensions["misinfo"]["review_sink"]({"title": "t", "id": "a-1", "url": None}, result)
     assert status["stored"] > 0, status
     assert value(samples(client), "misinfo_review_queue_depth") == float(status["stored"])
+
+
+def test_scoring_over_http_is_measured(client: Any, scorer: Any) -> None:
+    """The views' scorer is timed: one /score is one scoring observation with its paragraphs and flags."""
+    paragraphs = ["Sources say the mayor may resign next week.", "The council met on Monday, the mayor said."]
+    response = client.post("/score", json={"title": "Shocking news?", "paragraphs": paragraphs})
+    assert response.status_code == 200
+    body = response.get_json()
+    table = samples(client)
+    v = scorer.version
+    assert value(table, "misinfo_scoring_duration_seconds_count", model_version=v) == 1.0
+    assert value(table, "misinfo_scoring_duration_seconds_sum", model_version=v) > 0.0
+    kinds = {p["kind"] for p in body["paragraphs"]}
+    assert sum(value(table, "misinfo_paragraphs_scored_total", kind=k, model_version=v) for k in kinds) == 2.0
+    for name in {s["name"] for p in body["paragraphs"] for s in p["signals"]}:
+        fired = sum(1 for p in body["paragraphs"] for s in p["signals"] if s["name"] == name)
+        assert value(table, "misinfo_signal_flags_total", signal=name, model_version=v) == fired
+
+
+def test_batch_scoring_counts_each_article(client: Any, scorer: Any) -> None:
+    article = {"title": "t", "paragraphs": ["One paragraph here."]}
+    assert client.post("/score/batch", json={"articles": [article, article, article]}).status_code == 200
+    assert value(samples(client), "misinfo_scoring_duration_seconds_count", model_version=scorer.version) == 3.0
+
+
+def test_instrumented_holder_still_swaps_plain_scorers(app: Any, scorer: Any) -> None:
+    from service.observability import InstrumentedHolder
+
+    holder = app.extensions["misinfo"]["scorer"]
+    assert isinstance(holder, InstrumentedHolder)
+    assert holder.peek() is scorer
+    assert holder.get().version == scorer.version and holder.get().name == scorer.name
+    assert holder.swap(None) is scorer
+    holder.swap(scorer)
