@@ -180,7 +180,7 @@ def request(base: str, method: str, path: str, body: bytes | None, timeout: floa
             headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     """One request on a fresh connection (what a CMS plugin without pooling does)."""
     parts = urlsplit(base)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout)
     try:
         hdrs = {"Content-Type": "application/json", **(headers or {})}
         conn.request(method, path, body=body, headers=hdrs)

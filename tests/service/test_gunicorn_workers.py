@@ -33,7 +33,6 @@ def test_killed_worker_is_replaced_and_only_in_flight_requests_fail(
     assert load.count() > done_before + 50
     # only requests the dead worker was holding can fail, and at most one per client thread in flight
     assert len(failures) <= max(in_flight_at_kill, 1), failures
-    assert all(f[0] >= 0 for f in failures)
 
     # the replacement really serves: with the survivor stopped, every request must go to it
     os.kill(survivor, signal.SIGSTOP)
